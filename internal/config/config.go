@@ -59,10 +59,10 @@ type Config struct {
 	TgManage   string `key:"tg_manage" help:"comma list of Telegram user ids served by the bot"`
 	Telegram   Telegram
 
-	APIAuthToken      string `key:"api_auth_token" secret:"true" help:"merchant API signing token; empty = generated once into runtime/"`
-	AdminJWTSecret    string `key:"admin_jwt_secret" secret:"true" help:"admin JWT HMAC key; empty = generated once into runtime/"`
-	AdminInitUsername string `key:"admin_init_username" help:"first admin's user name"`
-	AdminInitPassword string `key:"admin_init_password" secret:"true" help:"first admin's password; empty = generated and printed once"`
+	APIAuthToken      string        `key:"api_auth_token" secret:"true" help:"merchant API signing token; empty = generated once into runtime/"`
+	AdminJWTSecret    string        `key:"admin_jwt_secret" secret:"true" help:"admin JWT HMAC key; empty = generated once into runtime/"`
+	AdminInitUsername string        `key:"admin_init_username" help:"first admin's user name"`
+	AdminInitPassword string        `key:"admin_init_password" secret:"true" help:"first admin's password; empty = generated and printed once"`
 	AdminAccessTTL    time.Duration `key:"admin_access_ttl" unit:"s" help:"admin access token lifetime"`
 	AdminRefreshTTL   time.Duration `key:"admin_refresh_ttl" unit:"s" help:"admin refresh token lifetime"`
 	AuditLogEnabled   bool          `key:"audit_log_enabled" help:"record admin and bot actions"`
