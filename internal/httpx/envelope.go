@@ -66,3 +66,21 @@ func RequestID(ctx context.Context) string {
 func WithRequestID(ctx context.Context, id string) context.Context {
 	return context.WithValue(ctx, requestIDKey, id)
 }
+
+// Route is one HTTP endpoint an adapter (api, admin, ops) offers. The app
+// mounts it on the server's mux and wraps it with the middleware of its
+// group (rate limits differ per group).
+type Route struct {
+	Pattern string // net/http pattern, e.g. "POST /api/v1/order/create-transaction"
+	Group   string // one of the Group* names
+	Handler http.Handler
+}
+
+// Route groups: each gets its own rate limit and body limit.
+const (
+	GroupAPI    = "api"    // signed merchant API
+	GroupStatus = "status" // cashier page, check-status, static assets
+	GroupLogin  = "login"  // admin login
+	GroupAdmin  = "admin"  // authenticated admin API and UI
+	GroupOps    = "ops"    // health, readiness, metrics, greeting: never limited
+)
