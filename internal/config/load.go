@@ -25,6 +25,7 @@ type Field struct {
 	Help   string
 	unit   string
 	value  reflect.Value
+	index  int
 }
 
 // Loaded is the result of Load: the configuration plus what was noticed on
@@ -108,11 +109,9 @@ func (c *Config) Fields() []Field {
 	for _, f := range m {
 		out = append(out, f)
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].order() < out[j].order() })
+	sort.Slice(out, func(i, j int) bool { return out[i].index < out[j].index })
 	return out
 }
-
-func (f Field) order() uintptr { return f.value.Addr().UnsafeAddr() }
 
 func (c *Config) fields() map[string]Field {
 	out := map[string]Field{}
@@ -127,7 +126,7 @@ func walk(v reflect.Value, prefix string, out map[string]Field) {
 		fv := v.Field(i)
 		if key, ok := sf.Tag.Lookup("key"); ok {
 			out[prefix+key] = Field{Key: prefix + key, Secret: sf.Tag.Get("secret") == "true",
-				Help: sf.Tag.Get("help"), unit: sf.Tag.Get("unit"), value: fv}
+				Help: sf.Tag.Get("help"), unit: sf.Tag.Get("unit"), value: fv, index: len(out)}
 			continue
 		}
 		if sf.Type.Kind() == reflect.Struct && sf.Type != reflect.TypeOf(decimal.Decimal{}) {
@@ -302,4 +301,13 @@ func display(v reflect.Value) string {
 		return strings.Join(x, ",")
 	}
 	return fmt.Sprint(v.Interface())
+}
+
+// Value returns the current value of key (nil when unknown).
+func (c *Config) Value(key string) any {
+	f, ok := c.fields()[key]
+	if !ok {
+		return nil
+	}
+	return f.value.Interface()
 }
