@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -51,8 +52,26 @@ func freePort(t *testing.T) string {
 type proc struct {
 	cmd    *exec.Cmd
 	addr   string
-	stdout *strings.Builder
+	stdout *syncBuffer
 	done   chan error
+}
+
+// syncBuffer collects a process's output for concurrent readers.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (s *syncBuffer) WriteString(v string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.b.WriteString(v)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }
 
 // cleanEnv drops EPUSDT_* variables of the test runner itself.
@@ -86,7 +105,7 @@ func startGateway(t *testing.T, dir string, env ...string) *proc {
 	cmd := exec.Command(binPath, "http", "start")
 	cmd.Dir = dir
 	cmd.Env = cleanEnv(append([]string{"EPUSDT_HTTP_LISTEN=" + addr}, env...)...)
-	p := &proc{cmd: cmd, addr: addr, stdout: &strings.Builder{}, done: make(chan error, 1)}
+	p := &proc{cmd: cmd, addr: addr, stdout: &syncBuffer{}, done: make(chan error, 1)}
 	pr, pw := io.Pipe()
 	cmd.Stdout, cmd.Stderr = pw, pw
 	go func() {
