@@ -157,3 +157,5 @@ func nullMS(t *time.Time) any {
 	}
 	return MS(*t)
 }
+
+func isNoRows(err error) bool { return errors.Is(err, sql.ErrNoRows) }

@@ -96,3 +96,35 @@ func TestRebind(t *testing.T) {
 		t.Fatal("mysql rebind changed query")
 	}
 }
+
+func TestAuditAndSettings(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		base := time.Now().Add(-time.Hour)
+		for i, a := range []string{"login", "wallet.add", "login"} {
+			if err := s.AppendAudit(ctx, store.AuditEntry{Actor: "alice", ActorKind: store.ActorAdmin, Action: a,
+				Detail: "{}", IP: "127.0.0.1", CreatedAt: base.Add(time.Duration(i) * time.Minute)}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		got, err := s.ListAudit(ctx, store.AuditFilter{Action: "login"})
+		if err != nil || len(got) != 2 || got[0].CreatedAt.Before(got[1].CreatedAt) {
+			t.Fatalf("filter: %+v %v", got, err)
+		}
+		n, err := s.PruneAudit(ctx, base.Add(30*time.Second))
+		if err != nil || n != 1 {
+			t.Fatalf("prune: %d %v", n, err)
+		}
+		if _, err := s.GetSetting(ctx, "x"); !errors.Is(err, store.ErrNotFound) {
+			t.Fatalf("unset setting: %v", err)
+		}
+		for _, v := range []string{"1", "2"} {
+			if err := s.PutSetting(ctx, "x", v, time.Now()); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if v, err := s.GetSetting(ctx, "x"); err != nil || v != "2" {
+			t.Fatalf("setting: %q %v", v, err)
+		}
+	})
+}
