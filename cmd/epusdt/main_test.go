@@ -11,11 +11,11 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
 
+	"github.com/epusdt/epusdt/internal/proctest"
 	"github.com/epusdt/epusdt/internal/store"
 	"github.com/epusdt/epusdt/internal/store/storetest"
 )
@@ -27,10 +27,9 @@ func TestMain(m *testing.M) {
 	if err != nil {
 		panic(err)
 	}
-	binPath = filepath.Join(dir, "epusdt")
-	out, err := exec.Command("go", "build", "-o", binPath, ".").CombinedOutput()
+	binPath, err = proctest.Build(dir, "github.com/epusdt/epusdt/cmd/epusdt")
 	if err != nil {
-		fmt.Fprintf(os.Stderr, "build epusdt: %v\n%s", err, out)
+		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
 	code := m.Run()
@@ -38,57 +37,10 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-func freePort(t *testing.T) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().String()
-}
-
-// proc is a running epusdt process.
-type proc struct {
-	cmd    *exec.Cmd
-	addr   string
-	stdout *syncBuffer
-	done   chan error
-}
-
-// syncBuffer collects a process's output for concurrent readers.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (s *syncBuffer) WriteString(v string) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.b.WriteString(v)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
-// cleanEnv drops EPUSDT_* variables of the test runner itself.
-func cleanEnv(extra ...string) []string {
-	var env []string
-	for _, e := range os.Environ() {
-		if !strings.HasPrefix(e, "EPUSDT_") {
-			env = append(env, e)
-		}
-	}
-	return append(env, extra...)
-}
-
 func run(t *testing.T, dir string, env []string, args ...string) (string, int) {
 	t.Helper()
 	cmd := exec.Command(binPath, args...)
-	cmd.Dir, cmd.Env = dir, cleanEnv(env...)
+	cmd.Dir, cmd.Env = dir, proctest.CleanEnv(env...)
 	out, err := cmd.CombinedOutput()
 	code := 0
 	if ee, ok := err.(*exec.ExitError); ok {
@@ -99,58 +51,22 @@ func run(t *testing.T, dir string, env []string, args ...string) (string, int) {
 	return string(out), code
 }
 
-func startGateway(t *testing.T, dir string, env ...string) *proc {
-	t.Helper()
-	addr := freePort(t)
-	cmd := exec.Command(binPath, "http", "start")
-	cmd.Dir = dir
-	cmd.Env = cleanEnv(append([]string{"EPUSDT_HTTP_LISTEN=" + addr}, env...)...)
-	p := &proc{cmd: cmd, addr: addr, stdout: &syncBuffer{}, done: make(chan error, 1)}
-	pr, pw := io.Pipe()
-	cmd.Stdout, cmd.Stderr = pw, pw
-	go func() {
-		sc := bufio.NewScanner(pr)
-		for sc.Scan() {
-			p.stdout.WriteString(sc.Text() + "\n")
-		}
-	}()
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	go func() { p.done <- cmd.Wait(); pw.Close() }()
-	t.Cleanup(func() { _ = cmd.Process.Kill() })
-	return p
+// gateway is a running `epusdt http start`.
+type gateway struct {
+	*proctest.Proc
+	addr string
 }
 
-// waitHealthy polls /healthz until it answers 200 or the deadline passes.
-func (p *proc) waitHealthy(t *testing.T, within time.Duration) time.Duration {
+func startGateway(t *testing.T, dir string, env ...string) *gateway {
 	t.Helper()
-	start := time.Now()
-	for time.Since(start) < within {
-		resp, err := http.Get("http://" + p.addr + "/healthz")
-		if err == nil {
-			b, _ := io.ReadAll(resp.Body)
-			resp.Body.Close()
-			if resp.StatusCode == 200 && strings.Contains(string(b), `"status":"ok"`) {
-				return time.Since(start)
-			}
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	t.Fatalf("gateway not healthy within %s; output:\n%s", within, p.stdout.String())
-	return 0
+	addr := proctest.FreeAddr(t)
+	p := proctest.Start(t, binPath, dir, append([]string{"EPUSDT_HTTP_LISTEN=" + addr}, env...), "http", "start")
+	return &gateway{Proc: p, addr: addr}
 }
 
-func (p *proc) stop(t *testing.T) error {
+func (g *gateway) waitHealthy(t *testing.T, within time.Duration) {
 	t.Helper()
-	_ = p.cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case err := <-p.done:
-		return err
-	case <-time.After(20 * time.Second):
-		t.Fatal("gateway did not stop within 20s of SIGTERM")
-	}
-	return nil
+	g.WaitHTTP(t, "http://"+g.addr+"/healthz", within)
 }
 
 var tokenLine = regexp.MustCompile(`generated api_auth_token .*: ([0-9a-f]{64})`)
@@ -159,12 +75,12 @@ func TestEmbeddedDefaultStartsAndKeepsToken(t *testing.T) {
 	dir := t.TempDir()
 	p := startGateway(t, dir)
 	p.waitHealthy(t, 2*time.Second)
-	if err := p.stop(t); err != nil {
-		t.Fatalf("exit after SIGTERM: %v\n%s", err, p.stdout)
+	if err := p.Stop(t); err != nil {
+		t.Fatalf("exit after SIGTERM: %v\n%s", err, p.Output())
 	}
-	m := tokenLine.FindStringSubmatch(p.stdout.String())
+	m := tokenLine.FindStringSubmatch(p.Output())
 	if m == nil {
-		t.Fatalf("no generated token printed:\n%s", p.stdout)
+		t.Fatalf("no generated token printed:\n%s", p.Output())
 	}
 	st, err := os.Stat(filepath.Join(dir, "runtime", "api_auth_token"))
 	if err != nil || st.Mode().Perm() != 0o600 {
@@ -180,11 +96,11 @@ func TestEmbeddedDefaultStartsAndKeepsToken(t *testing.T) {
 	// Second start: same token, not printed again.
 	p2 := startGateway(t, dir)
 	p2.waitHealthy(t, 2*time.Second)
-	if err := p2.stop(t); err != nil {
+	if err := p2.Stop(t); err != nil {
 		t.Fatal(err)
 	}
-	if strings.Contains(p2.stdout.String(), "generated api_auth_token") {
-		t.Fatalf("token generated again on restart:\n%s", p2.stdout)
+	if strings.Contains(p2.Output(), "generated api_auth_token") {
+		t.Fatalf("token generated again on restart:\n%s", p2.Output())
 	}
 	again, _ := os.ReadFile(filepath.Join(dir, "runtime", "api_auth_token"))
 	if string(again) != string(stored) {
@@ -226,7 +142,7 @@ func TestReadyOnEveryDatabase(t *testing.T) {
 			if resp.StatusCode != 200 || !strings.Contains(string(b), `"status":"ready"`) {
 				t.Fatalf("readyz %d %s", resp.StatusCode, b)
 			}
-			if err := p.stop(t); err != nil {
+			if err := p.Stop(t); err != nil {
 				t.Fatal(err)
 			}
 		})
@@ -318,7 +234,7 @@ func TestSIGTERMFinishesInFlight(t *testing.T) {
 	fmt.Fprintf(conn, "POST /api/v1/order/create-transaction HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n", len(body))
 	conn.Write([]byte(body[:10]))
 	time.Sleep(300 * time.Millisecond)
-	_ = p.cmd.Process.Signal(syscall.SIGTERM)
+	_ = p.Cmd.Process.Signal(syscall.SIGTERM)
 	time.Sleep(500 * time.Millisecond)
 	conn.Write([]byte(body[10:]))
 	conn.SetReadDeadline(time.Now().Add(10 * time.Second))
@@ -331,9 +247,9 @@ func TestSIGTERMFinishesInFlight(t *testing.T) {
 		t.Fatalf("unexpected response %d %s", resp.StatusCode, b)
 	}
 	select {
-	case err := <-p.done:
-		if err != nil {
-			t.Fatalf("exit after SIGTERM: %v\n%s", err, p.stdout)
+	case <-p.Exited():
+		if err := p.Err(); err != nil {
+			t.Fatalf("exit after SIGTERM: %v\n%s", err, p.Output())
 		}
 	case <-time.After(20 * time.Second):
 		t.Fatal("did not exit")
