@@ -13,9 +13,11 @@ import (
 	"sync"
 	"time"
 
+	"github.com/redis/go-redis/v9"
 	"go.uber.org/zap"
 
 	"github.com/epusdt/epusdt/internal/config"
+	"github.com/epusdt/epusdt/internal/guard"
 	"github.com/epusdt/epusdt/internal/httpx"
 	"github.com/epusdt/epusdt/internal/metrics"
 	"github.com/epusdt/epusdt/internal/store"
@@ -37,10 +39,14 @@ type App struct {
 	instance string
 	now      func() time.Time
 
-	routes []httpx.Route
-	loops  []Loop
-	checks []Check
-	wrap   func(group string) []httpx.Middleware
+	routes  []httpx.Route
+	loops   []Loop
+	checks  []Check
+	wrap    func(group string) []httpx.Middleware
+	closers []func() error
+
+	redis *redis.Client // nil without redis_host
+	guard *guard.Guard
 }
 
 // Options are what main hands to New besides the configuration.
@@ -141,6 +147,11 @@ func (a *App) Run(ctx context.Context, ln net.Listener) error {
 	case <-done:
 	case <-shutCtx.Done():
 		err = errors.Join(err, errors.New("background loops did not stop within shutdown_timeout"))
+	}
+	for _, c := range a.closers {
+		if e := c(); e != nil {
+			err = errors.Join(err, e)
+		}
 	}
 	if e := a.store.Close(); e != nil {
 		err = errors.Join(err, fmt.Errorf("close database: %w", e))
