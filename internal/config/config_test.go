@@ -79,6 +79,8 @@ func TestInvalidValuesNameKeyAndValue(t *testing.T) {
 		"late_payment_grace=-5":      `late_payment_grace: invalid value "-5"`,
 		"order_expiration_time=0":    `order_expiration_time: invalid value "0"`,
 		"tron_settle=later":          `tron_settle: invalid value "later"`,
+		"tron_settle=19":             `tron_settle: invalid value "19"`,
+		"eth_settle=0":               `eth_settle: invalid value "0"`,
 		"eth_rpc_urls=ftp://x":       `eth_rpc_urls: invalid value "ftp://x"`,
 		"rate_limit_api=fast":        `rate_limit_api: invalid value "fast"`,
 		"trusted_proxies=10.0.0.0/x": `trusted_proxies: invalid value "10.0.0.0/x"`,

@@ -186,6 +186,9 @@ func (c *Config) validateMisc() error {
 func (c *Config) validateChains() error {
 	for name, ch := range map[string]*Chain{"tron": &c.Tron, "eth": &c.Eth, "bsc": &c.BSC, "polygon": &c.Polygon} {
 		p := name + "_"
+		if name == "tron" && ch.Settle != "finalized" {
+			return bad(p+"settle", ch.Settle, "TRON settles only on finalized (solidified) blocks")
+		}
 		if ch.Settle != "finalized" {
 			if n, err := strconv.Atoi(ch.Settle); err != nil || n < 1 {
 				return bad(p+"settle", ch.Settle, "want finalized or a number of confirmations ≥ 1")
