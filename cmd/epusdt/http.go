@@ -50,10 +50,13 @@ func (c *cli) start(ctx context.Context, cmd *cobra.Command) error {
 		return err
 	}
 	defer closeLog()
-	a, err := app.New(ctx, cfg, app.Options{Version: version, Log: log})
+	a, err := app.New(ctx, cfg, app.Options{Version: version, Log: log, Secrets: secretsOf(cfg)})
 	if err != nil {
 		log.Error("start failed", zap.Error(err))
 		return err
+	}
+	if pw := a.GeneratedAdminPassword; pw != "" {
+		fmt.Fprintf(cmd.OutOrStdout(), "created admin %q with generated password (shown once): %s\n", cfg.AdminInitUsername, pw)
 	}
 	ln, err := net.Listen("tcp", cfg.HTTPListen)
 	if err != nil {

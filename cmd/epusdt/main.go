@@ -36,7 +36,8 @@ func newRoot() *cobra.Command {
 		SilenceErrors: true,
 	}
 	root.PersistentFlags().StringVar(&c.configPath, "config", "", "path of the .env file (default: ./.env when present)")
-	root.AddCommand(c.httpCmd(), c.migrateCmd(), c.versionCmd(), c.configCmd(), c.walletCmd())
+	root.AddCommand(c.httpCmd(), c.migrateCmd(), c.versionCmd(), c.configCmd(), c.walletCmd(), c.callbackCmd(),
+		c.adminCmd(), c.checkCmd(), c.dbCmd())
 	return root
 }
 

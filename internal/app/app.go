@@ -20,6 +20,7 @@ import (
 	"github.com/epusdt/epusdt/internal/guard"
 	"github.com/epusdt/epusdt/internal/httpx"
 	"github.com/epusdt/epusdt/internal/metrics"
+	"github.com/epusdt/epusdt/internal/ops"
 	"github.com/epusdt/epusdt/internal/store"
 )
 
@@ -45,13 +46,20 @@ type App struct {
 	wrap    func(group string) []httpx.Middleware
 	closers []func() error
 
-	redis *redis.Client // nil without redis_host
-	guard *guard.Guard
+	redis   *redis.Client // nil without redis_host
+	guard   *guard.Guard
+	c       components
+	secrets []string
+
+	// GeneratedAdminPassword is the first admin's password when New
+	// generated it (print it once); "" otherwise.
+	GeneratedAdminPassword string
 }
 
 // Options are what main hands to New besides the configuration.
 type Options struct {
 	Version string
+	Secrets []string // secret values to mask in audit details
 	Log     *zap.Logger
 	Now     func() time.Time
 }
@@ -69,7 +77,7 @@ func New(ctx context.Context, cfg *config.Config, o Options) (*App, error) {
 		o.Now = time.Now
 	}
 	a := &App{cfg: cfg, log: o.Log, store: st, metrics: metrics.New(), version: o.Version,
-		instance: instanceID(), now: o.Now}
+		instance: instanceID(), now: o.Now, secrets: o.Secrets}
 	a.metrics.BuildInfo.WithLabelValues(o.Version, "").Set(1)
 	a.checks = append(a.checks, Check{Name: "database", Critical: true, Fn: a.dbCheck})
 	if err := a.build(ctx); err != nil {
@@ -87,7 +95,7 @@ func (a *App) Handler() http.Handler {
 	mux := http.NewServeMux()
 	routes := append(healthRoutes(func() []Check { return a.checks }), a.routes...)
 	for _, rt := range routes {
-		mws := []httpx.Middleware{httpx.Recover(a.log)}
+		mws := []httpx.Middleware{ops.Instrument(a.metrics, rt.Pattern), httpx.Recover(a.log)}
 		if a.wrap != nil {
 			mws = append(mws, a.wrap(rt.Group)...)
 		}
@@ -128,6 +136,9 @@ func (a *App) Run(ctx context.Context, ln net.Listener) error {
 	a.log.Info("gateway started", zap.String("listen", ln.Addr().String()), zap.String("version", a.version),
 		zap.String("db", string(a.store.Dialect())), zap.String("instance", a.instance))
 
+	if a.c.bot != nil {
+		a.c.bot.NotifyStarted()
+	}
 	var err error
 	select {
 	case <-ctx.Done():
@@ -137,6 +148,9 @@ func (a *App) Run(ctx context.Context, ln net.Listener) error {
 	a.log.Info("shutting down", zap.Duration("timeout", a.cfg.ShutdownTimeout))
 	shutCtx, cancel := context.WithTimeout(context.Background(), a.cfg.ShutdownTimeout)
 	defer cancel()
+	if a.c.bot != nil {
+		a.c.bot.NotifyStopping(shutCtx)
+	}
 	if e := srv.Shutdown(shutCtx); e != nil && !errors.Is(e, http.ErrServerClosed) {
 		err = errors.Join(err, fmt.Errorf("http shutdown: %w", e))
 	}

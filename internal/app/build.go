@@ -3,7 +3,6 @@ package app
 import (
 	"context"
 	"fmt"
-	"net/http"
 
 	"github.com/epusdt/epusdt/internal/guard"
 	"github.com/epusdt/epusdt/internal/httpx"
@@ -12,16 +11,16 @@ import (
 // build constructs the components and collects their routes, loops and
 // readiness checks.
 func (a *App) build(ctx context.Context) error {
-	a.routes = append(a.routes, httpx.Route{Pattern: "/{$}", Group: httpx.GroupOps, Handler: http.HandlerFunc(
-		func(w http.ResponseWriter, r *http.Request) {
-			w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-			_, _ = w.Write([]byte("hello epusdt, https://github.com/epusdt/epusdt\n"))
-		})})
 	if err := a.buildGuard(); err != nil {
 		return err
 	}
-	_ = ctx
-	return nil
+	if err := a.buildCore(ctx); err != nil {
+		return err
+	}
+	if err := a.buildOperators(ctx); err != nil {
+		return err
+	}
+	return a.buildOps()
 }
 
 // buildGuard sets up rate limiting and replay protection, shared through

@@ -28,9 +28,9 @@ func Default() Config {
 		DBType:                 "sqlite",
 		SqliteDatabaseFilename: "epusdt.db",
 		MySQL: DB{Host: "127.0.0.1", Port: 3306, User: "root", Database: "epusdt",
-			MaxIdleConns: 10, MaxOpenConns: 100, MaxLifeTime: 6 * time.Hour},
+			MaxIdleConns: 20, MaxOpenConns: 100, MaxLifeTime: 6 * time.Hour},
 		Postgres: DB{Host: "127.0.0.1", Port: 5432, User: "postgres", Database: "epusdt",
-			MaxIdleConns: 10, MaxOpenConns: 100, MaxLifeTime: 6 * time.Hour},
+			MaxIdleConns: 20, MaxOpenConns: 100, MaxLifeTime: 6 * time.Hour},
 
 		RedisPort:        6379,
 		RedisPoolSize:    10,

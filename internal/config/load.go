@@ -70,8 +70,8 @@ func Load(path string, environ []string) (*Loaded, error) {
 	}
 	for _, e := range environ {
 		name, val, ok := strings.Cut(e, "=")
-		if !ok || !strings.HasPrefix(name, EnvPrefix) {
-			continue
+		if !ok || !strings.HasPrefix(name, EnvPrefix) || strings.HasPrefix(name, EnvPrefix+"TEST_") {
+			continue // EPUSDT_TEST_* belong to the test suites, not to the gateway
 		}
 		key := strings.ToLower(strings.TrimPrefix(name, EnvPrefix))
 		if err := l.set(fields, key, val, "env", name); err != nil {

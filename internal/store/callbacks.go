@@ -7,6 +7,9 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/go-sql-driver/mysql"
+	"github.com/jackc/pgx/v5/pgconn"
 )
 
 // Callback job statuses.
@@ -138,55 +141,51 @@ func (c conn) ListCallbackJobs(ctx context.Context, f CallbackJobFilter) ([]Call
 
 const dueJob = "status = 'pending' AND next_attempt_at <= ? AND (lease_until IS NULL OR lease_until <= ?)"
 
-// DueCallbackCounts counts the jobs a worker may claim at now, by priority.
-func (c conn) DueCallbackCounts(ctx context.Context, now time.Time) (map[int]int, error) {
-	rows, err := c.query(ctx, "SELECT priority, COUNT(*) FROM callback_jobs WHERE "+dueJob+" GROUP BY priority",
-		MS(now), MS(now))
+// AnyCallbackDue reports whether some job can be claimed at now (a cheap
+// probe for idle workers).
+func (c conn) AnyCallbackDue(ctx context.Context, now time.Time) (bool, error) {
+	var id int64
+	err := c.queryRow(ctx, "SELECT id FROM callback_jobs WHERE "+dueJob+" ORDER BY next_attempt_at LIMIT 1", MS(now), MS(now)).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
 	if err != nil {
-		return nil, fmt.Errorf("count due callbacks: %w", err)
+		return false, fmt.Errorf("look for due callbacks: %w", err)
 	}
-	defer rows.Close()
-	out := map[int]int{}
-	for rows.Next() {
-		var p, n int
-		if err := rows.Scan(&p, &n); err != nil {
-			return nil, fmt.Errorf("count due callbacks: %w", err)
-		}
-		out[p] = n
-	}
-	return out, rows.Err()
+	return true, nil
 }
 
-// ClaimCallbackJobs leases up to n due jobs of one priority to holder until
-// leaseUntil and returns them. A job is due when pending, its
-// next_attempt_at has come and no live lease holds it. Each claim is a
-// conditional UPDATE, so two claimers never get the same job; MySQL and
-// PostgreSQL also skip rows another claimer has locked. holder must be
-// unique per claim: RecordCallbackAttempt checks it.
-func (s *Store) ClaimCallbackJobs(ctx context.Context, priority, n int, holder string, now, leaseUntil time.Time) ([]CallbackJob, error) {
+// CallbackClaim asks ClaimCallbackJobs for jobs: Want[p] due jobs of
+// priority p, oldest due first; slots a priority cannot fill go to due jobs
+// of any priority.
+type CallbackClaim struct {
+	Want       map[int]int
+	Holder     string // unique per claim: RecordCallbackAttempt checks it
+	Now        time.Time
+	LeaseUntil time.Time
+}
+
+// ClaimCallbackJobs leases due jobs to the claim's holder and returns them.
+// A job is due when pending, its next_attempt_at has come and no live lease
+// holds it. The lease is taken by a conditional UPDATE, so two claimers
+// never get the same job; MySQL and PostgreSQL also skip rows another
+// claimer has locked.
+func (s *Store) ClaimCallbackJobs(ctx context.Context, cl CallbackClaim) ([]CallbackJob, error) {
 	var out []CallbackJob
-	err := s.InTx(ctx, func(tx *Tx) error {
-		ids, err := tx.dueJobIDs(ctx, priority, n, now)
+	err := s.inQueueTx(ctx, func(tx *Tx) error {
+		out = nil
+		ids, err := tx.pickDueJobs(ctx, cl)
 		if err != nil || len(ids) == 0 {
 			return err
 		}
-		var won []any
-		for _, id := range ids {
-			err := tx.execOne(ctx, "UPDATE callback_jobs SET lease_holder = ?, lease_until = ?, updated_at = ? WHERE id = ? AND "+dueJob,
-				holder, MS(leaseUntil), MS(now), id, MS(now), MS(now))
-			if errors.Is(err, ErrConflict) {
-				continue
-			}
-			if err != nil {
-				return err
-			}
-			won = append(won, id)
+		in := "(?" + strings.Repeat(", ?", len(ids)-1) + ")"
+		args := append([]any{cl.Holder, MS(cl.LeaseUntil), MS(cl.Now)}, ids...)
+		if _, err := tx.exec(ctx, "UPDATE callback_jobs SET lease_holder = ?, lease_until = ?, updated_at = ? WHERE id IN "+in+
+			" AND "+dueJob, append(args, MS(cl.Now), MS(cl.Now))...); err != nil {
+			return err
 		}
-		if len(won) == 0 {
-			return nil
-		}
-		q := "SELECT " + jobCols + " FROM callback_jobs WHERE lease_holder = ? AND id IN (?" + strings.Repeat(", ?", len(won)-1) + ") ORDER BY id"
-		out, err = tx.scanJobs(ctx, "read claimed jobs", q, append([]any{holder}, won...)...)
+		out, err = tx.scanJobs(ctx, "read claimed jobs", "SELECT "+jobCols+" FROM callback_jobs WHERE lease_holder = ? AND id IN "+
+			in+" ORDER BY next_attempt_at, id", append([]any{cl.Holder}, ids...)...)
 		return err
 	})
 	if err != nil {
@@ -195,14 +194,41 @@ func (s *Store) ClaimCallbackJobs(ctx context.Context, priority, n int, holder s
 	return out, nil
 }
 
-func (c conn) dueJobIDs(ctx context.Context, priority, n int, now time.Time) ([]int64, error) {
-	rows, err := c.query(ctx, "SELECT id FROM callback_jobs WHERE "+dueJob+" AND priority = ? ORDER BY next_attempt_at, id LIMIT ?"+
-		c.d.SkipLocked(), MS(now), MS(now), priority, n)
+// pickDueJobs selects (and on MySQL/PostgreSQL locks) the ids to claim.
+func (c conn) pickDueJobs(ctx context.Context, cl CallbackClaim) ([]any, error) {
+	var ids []any
+	short := 0
+	for p, n := range cl.Want {
+		if n <= 0 {
+			continue
+		}
+		got, err := c.dueJobIDs(ctx, " AND priority = ?", []any{p}, n, cl.Now)
+		if err != nil {
+			return nil, err
+		}
+		ids = append(ids, got...)
+		short += n - len(got)
+	}
+	if short == 0 {
+		return ids, nil
+	}
+	var extra string
+	if len(ids) > 0 {
+		extra = " AND id NOT IN (?" + strings.Repeat(", ?", len(ids)-1) + ")"
+	}
+	more, err := c.dueJobIDs(ctx, extra, ids, short, cl.Now)
+	return append(ids, more...), err
+}
+
+func (c conn) dueJobIDs(ctx context.Context, cond string, condArgs []any, n int, now time.Time) ([]any, error) {
+	args := append(append([]any{MS(now), MS(now)}, condArgs...), n)
+	rows, err := c.query(ctx, "SELECT id FROM callback_jobs WHERE "+dueJob+cond+" ORDER BY next_attempt_at, id LIMIT ?"+
+		c.d.SkipLocked(), args...)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	var ids []int64
+	var ids []any
 	for rows.Next() {
 		var id int64
 		if err := rows.Scan(&id); err != nil {
@@ -211,6 +237,15 @@ func (c conn) dueJobIDs(ctx context.Context, priority, n int, now time.Time) ([]
 		ids = append(ids, id)
 	}
 	return ids, rows.Err()
+}
+
+// ReleaseCallbackLease drops holder's lease on a job it will not attempt.
+func (c conn) ReleaseCallbackLease(ctx context.Context, id int64, holder string) error {
+	if _, err := c.exec(ctx, "UPDATE callback_jobs SET lease_holder = NULL, lease_until = NULL WHERE id = ? AND lease_holder = ?",
+		id, holder); err != nil {
+		return fmt.Errorf("release callback job %d: %w", id, err)
+	}
+	return nil
 }
 
 // ResendCallbackJob makes a job due at now again, keeping its event id and
@@ -239,4 +274,53 @@ func (c conn) CallbackQueueStats(ctx context.Context) (int, *time.Time, error) {
 		return 0, nil, fmt.Errorf("callback queue stats: %w", err)
 	}
 	return n, fromNullMS(oldest), nil
+}
+
+// inQueueTx runs fn in a transaction for the callback queue. On MySQL it
+// uses READ COMMITTED: under the default REPEATABLE READ the claim's
+// locking read takes gap locks that block — and deadlock with — the
+// payment transactions inserting new jobs. PostgreSQL already defaults to
+// READ COMMITTED; SQLite serialises writers. A deadlock or serialization
+// failure is retried up to twice.
+func (s *Store) inQueueTx(ctx context.Context, fn func(tx *Tx) error) error {
+	var opts *sql.TxOptions
+	if s.d == MySQL {
+		opts = &sql.TxOptions{Isolation: sql.LevelReadCommitted}
+	}
+	var err error
+	for range 3 {
+		if err = s.runTx(ctx, opts, fn); !isRetryable(err) {
+			return err
+		}
+	}
+	return err
+}
+
+func (s *Store) runTx(ctx context.Context, opts *sql.TxOptions, fn func(tx *Tx) error) error {
+	sqlTx, err := s.db.BeginTx(ctx, opts)
+	if err != nil {
+		return fmt.Errorf("begin transaction: %w", err)
+	}
+	if err := fn(&Tx{conn: conn{q: sqlTx, d: s.d}, tx: sqlTx}); err != nil {
+		_ = sqlTx.Rollback()
+		return err
+	}
+	if err := sqlTx.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	return nil
+}
+
+// isRetryable reports a deadlock or serialization failure, after which
+// the whole transaction may simply be run again.
+func isRetryable(err error) bool {
+	var me *mysql.MySQLError
+	if errors.As(err, &me) {
+		return me.Number == 1213 || me.Number == 1205 // deadlock, lock wait timeout
+	}
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		return pe.Code == "40P01" || pe.Code == "40001"
+	}
+	return false
 }

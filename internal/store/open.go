@@ -65,7 +65,7 @@ func openPool(d Dialect, driver, dsn string, o Options) (*Store, error) {
 
 // mysqlDSN adds the parameters the store relies on unless the operator set them.
 func mysqlDSN(dsn string) string {
-	params := map[string]string{"charset": "utf8mb4", "loc": "UTC", "timeout": "10s", "readTimeout": "60s", "writeTimeout": "60s"}
+	params := map[string]string{"charset": "utf8mb4", "loc": "UTC", "clientFoundRows": "true", "timeout": "10s", "readTimeout": "60s", "writeTimeout": "60s"}
 	sep := "?"
 	if strings.Contains(dsn, "?") {
 		sep = "&"

@@ -183,3 +183,16 @@ func (c conn) OrdersOnWallet(ctx context.Context, chain, contract, wallet string
 	return c.listOrders(ctx, "orders on wallet", `chain = ? AND token = ? AND token_contract = ? AND status = ?
  ORDER BY id DESC LIMIT ?`, chain, wallet, contract, status, limit)
 }
+
+// HoldOrderID makes a paid order hold its order_id again (active_order_id)
+// when it was paid after expiring, unless a newer trade of the same order_id
+// holds it already; so a paid order_id keeps answering 10002.
+func (c conn) HoldOrderID(ctx context.Context, id int64, orderID string) error {
+	// The derived table lets MySQL read the table it updates.
+	_, err := c.exec(ctx, `UPDATE orders SET active_order_id = order_id WHERE id = ? AND active_order_id IS NULL
+ AND NOT EXISTS (SELECT 1 FROM (SELECT id FROM orders WHERE active_order_id = ?) held)`, id, orderID)
+	if err != nil {
+		return fmt.Errorf("hold order_id %s: %w", orderID, err)
+	}
+	return nil
+}

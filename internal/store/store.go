@@ -151,11 +151,4 @@ func fromNullMS(n sql.NullInt64) *time.Time {
 	return &t
 }
 
-func nullMS(t *time.Time) any {
-	if t == nil {
-		return nil
-	}
-	return MS(*t)
-}
-
 func isNoRows(err error) bool { return errors.Is(err, sql.ErrNoRows) }
