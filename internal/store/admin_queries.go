@@ -208,23 +208,8 @@ func (f TransferFilter) where() (string, []any) {
 }
 
 func (c conn) listTransfers(ctx context.Context, what, where string, args ...any) ([]Transfer, error) {
-	rows, err := c.query(ctx, "SELECT "+scanTransferCols+" FROM transfers WHERE "+where, args...)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", what, err)
-	}
-	defer rows.Close()
-	var out []Transfer
-	for rows.Next() {
-		t, err := scanTransferRow(rows)
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", what, err)
-		}
-		out = append(out, t)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("%s: %w", what, err)
-	}
-	return out, nil
+	return queryAll(ctx, c, what, func(r rowScanner) (Transfer, error) { return scanTransferRow(r) },
+		"SELECT "+scanTransferCols+" FROM transfers WHERE "+where, args...)
 }
 
 // SearchTransfers returns one page of the transfers f selects, newest

@@ -76,23 +76,7 @@ func (c conn) EnqueueCallback(ctx context.Context, j CallbackJob) (int64, error)
 }
 
 func (c conn) scanJobs(ctx context.Context, what, q string, args ...any) ([]CallbackJob, error) {
-	rows, err := c.query(ctx, q, args...)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", what, err)
-	}
-	defer rows.Close()
-	var out []CallbackJob
-	for rows.Next() {
-		j, err := scanJob(rows)
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", what, err)
-		}
-		out = append(out, j)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("%s: %w", what, err)
-	}
-	return out, nil
+	return queryAll(ctx, c, what, func(r rowScanner) (CallbackJob, error) { return scanJob(r) }, q, args...)
 }
 
 // GetCallbackJob finds a callback job by id.
