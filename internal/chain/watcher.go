@@ -179,9 +179,10 @@ type watchSet struct {
 	set   map[[20]byte]bool
 }
 
-// watched reads the chain's enabled wallets.
+// watched reads the chain's wallets that are not removed: disabled ones
+// take no new orders, but a payment to them is still recorded.
 func (w *Watcher) watched(ctx context.Context) (watchSet, error) {
-	ws, err := w.o.Store.EnabledWallets(ctx, w.o.Chain)
+	ws, err := w.o.Store.ListWallets(ctx, w.o.Chain, false)
 	if err != nil {
 		return watchSet{}, fmt.Errorf("read %s wallets: %w", w.o.Chain, err)
 	}
