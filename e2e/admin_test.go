@@ -165,4 +165,3 @@ func walletOtherThan(w, a, b string) string {
 	}
 	return a
 }
-
