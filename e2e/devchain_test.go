@@ -1,11 +1,8 @@
 package e2e
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
-	"fmt"
-	"io"
 	"net/http"
 	"strconv"
 	"strings"
@@ -13,6 +10,8 @@ import (
 	"time"
 
 	"github.com/epusdt/epusdt/internal/proctest"
+
+	"github.com/epusdt/epusdt/internal/devchain/devclient"
 )
 
 // chainOpts configures startChain.
@@ -104,28 +103,7 @@ type txResult struct {
 
 // control POSTs body to /control/<path> and decodes the answer into out.
 func (c *devchainProc) control(ctx context.Context, path string, body, out any) error {
-	b, err := json.Marshal(body)
-	if err != nil {
-		return err
-	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.RPC+"/control/"+path, bytes.NewReader(b))
-	if err != nil {
-		return err
-	}
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := c.hc.Do(req)
-	if err != nil {
-		return fmt.Errorf("devchain %s: %w", path, err)
-	}
-	defer resp.Body.Close()
-	raw, _ := io.ReadAll(resp.Body)
-	if resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("devchain %s: HTTP %d: %s", path, resp.StatusCode, raw)
-	}
-	if out == nil {
-		return nil
-	}
-	return json.Unmarshal(raw, out)
+	return devclient.Post(ctx, c.hc, c.RPC, path, body, out)
 }
 
 // pay sends one transfer of token ("usdt6" or "usdt18") and fails the test on error.

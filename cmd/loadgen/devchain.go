@@ -1,15 +1,15 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/epusdt/epusdt/internal/devchain/devclient"
 )
 
 // chainClient talks to devchain: its JSON-RPC for block numbers and its
@@ -25,25 +25,7 @@ func newChainClient(rpc string) *chainClient {
 
 // control POSTs body to /control/<path> and decodes the answer into out.
 func (c *chainClient) control(ctx context.Context, path string, in, out any) error {
-	b, err := json.Marshal(in)
-	if err != nil {
-		return err
-	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.rpc+"/control/"+path, bytes.NewReader(b))
-	if err != nil {
-		return err
-	}
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := c.hc.Do(req)
-	if err != nil {
-		return fmt.Errorf("devchain %s: %w", path, err)
-	}
-	defer resp.Body.Close()
-	raw, _ := io.ReadAll(resp.Body)
-	if resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("devchain %s: HTTP %d: %s", path, resp.StatusCode, raw)
-	}
-	return json.Unmarshal(raw, out)
+	return devclient.Post(ctx, c.hc, c.rpc, path, in, out)
 }
 
 // transfer is one payment of a batch.
