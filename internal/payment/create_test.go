@@ -3,6 +3,7 @@ package payment
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
@@ -11,6 +12,7 @@ import (
 	"github.com/shopspring/decimal"
 
 	"github.com/epusdt/epusdt/internal/config"
+	"github.com/epusdt/epusdt/internal/money"
 	"github.com/epusdt/epusdt/internal/store"
 	"github.com/epusdt/epusdt/internal/store/storetest"
 )
@@ -331,6 +333,41 @@ func TestConcurrentIdenticalCreates(t *testing.T) {
 		_ = st.DB().QueryRow("SELECT COUNT(*) FROM amount_slots").Scan(&slots)
 		if orders != 1 || slots != 1 {
 			t.Fatalf("%d orders, %d slots; want 1 and 1", orders, slots)
+		}
+	})
+}
+
+// TestSlotsFillInOrder fills every slot of 30 amounts on 2 wallets, which
+// takes the free-slot search through all its windows (1, 4, 16 and the
+// last 9 amounts), then frees one slot deep in the range: the next order
+// gets exactly that one.
+func TestSlotsFillInOrder(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		const tries = 30
+		e := newEnv(t, st, func(c *config.Config) { c.Orders.AmountMaxTries = tries })
+		wallets := []string{e.addWallet(t, "tron", 1), e.addWallet(t, "tron", 2)}
+		var orders []store.Order
+		for i := 0; i < 2*tries; i++ {
+			o, err := e.svc.CreateOrder(ctx, req(fmt.Sprintf("f%d", i), "72"))
+			if err != nil {
+				t.Fatalf("order %d: %v", i, err)
+			}
+			want := decimal.RequireFromString("10").Add(decimal.New(int64(i/2), -2))
+			if o.Token != wallets[i%2] || o.ActualAmount != money.Format(want) {
+				t.Fatalf("order %d got %s %s, want %s %s", i, o.Token, o.ActualAmount, wallets[i%2], money.Format(want))
+			}
+			orders = append(orders, o)
+		}
+		if _, err := e.svc.CreateOrder(ctx, req("over", "72")); !errors.Is(err, ErrNoSlot) {
+			t.Fatalf("all %d slots taken: %v", 2*tries, err)
+		}
+		hole := orders[45]
+		e.settle(t, transferFor(hole, "0xa", e.clock.Now()))
+		o, err := e.svc.CreateOrder(ctx, req("over", "72"))
+		if err != nil || o.Token != hole.Token || o.ActualAmount != hole.ActualAmount {
+			t.Fatalf("freed slot %s %s: got %+v %v", hole.Token, hole.ActualAmount, o, err)
 		}
 	})
 }

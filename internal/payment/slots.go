@@ -17,10 +17,11 @@ type candidate struct {
 	units  string
 }
 
-// candidates lists the first n amounts to try: base, base+step, …
-func (s *Service) candidates(base decimal.Decimal, decimals, n int) ([]candidate, error) {
+// candidates lists the amounts to try number from to from+n-1, where
+// number i is base + i·step.
+func (s *Service) candidates(base decimal.Decimal, decimals, from, n int) ([]candidate, error) {
 	out := make([]candidate, 0, n)
-	for i := 0; i < n; i++ {
+	for i := from; i < from+n; i++ {
 		amt := base.Add(s.orders.AmountStep.Mul(decimal.NewFromInt(int64(i))))
 		u, err := money.ToUnits(amt, decimals)
 		if err != nil {
@@ -48,43 +49,49 @@ func (s *Service) claimSlot(ctx context.Context, tx *store.Tx, o *store.Order, w
 		}
 		return ok, err
 	}
-	first, err := s.candidates(base, o.Decimals, 1)
+	first, err := s.candidates(base, o.Decimals, 0, 1)
 	if err != nil {
 		return false, err
 	}
 	if ok, err := try(wallets[0], first[0]); ok || err != nil {
 		return ok, err
 	}
-	cands, err := s.candidates(base, o.Decimals, s.orders.AmountMaxTries)
-	if err != nil {
-		return false, err
-	}
-	return s.claimFree(ctx, tx, o, wallets, cands, try, now)
+	return s.claimFree(ctx, tx, o, wallets, base, try, now)
 }
 
-// claimFree reads the holds of all candidates and tries the free pairs in
-// order (the first pair was tried already).
-func (s *Service) claimFree(ctx context.Context, tx *store.Tx, o *store.Order, wallets []string, cands []candidate,
+// claimFree tries the free pairs in order (the first pair was tried
+// already). It reads the holds of a window of candidates at a time — one
+// amount, then four, then sixteen … — because the first free pair is nearly
+// always among the first amounts, and reading the holds of every candidate
+// costs in proportion to how many orders wait.
+func (s *Service) claimFree(ctx context.Context, tx *store.Tx, o *store.Order, wallets []string, base decimal.Decimal,
 	try func(string, candidate) (bool, error), now time.Time) (bool, error) {
-	units := make([]string, len(cands))
-	for i, c := range cands {
-		units[i] = c.units
-	}
-	holds, err := tx.SlotHolds(ctx, o.Chain, o.TokenContract, units)
-	if err != nil {
-		return false, err
-	}
-	busy := make(map[[2]string]bool, len(holds))
-	for _, h := range holds {
-		busy[[2]string{h.Wallet, h.AmountUnits}] = !h.HeldUntil.Before(now)
-	}
-	for i, c := range cands {
-		for j, w := range wallets {
-			if (i == 0 && j == 0) || busy[[2]string{w, c.units}] {
-				continue
-			}
-			if ok, err := try(w, c); ok || err != nil {
-				return ok, err
+	tries := s.orders.AmountMaxTries
+	for from, size := 0, 1; from < tries; from, size = from+size, size*4 {
+		window, err := s.candidates(base, o.Decimals, from, min(size, tries-from))
+		if err != nil {
+			return false, err
+		}
+		units := make([]string, len(window))
+		for i, c := range window {
+			units[i] = c.units
+		}
+		holds, err := tx.SlotHolds(ctx, o.Chain, o.TokenContract, units)
+		if err != nil {
+			return false, err
+		}
+		busy := make(map[[2]string]bool, len(holds))
+		for _, h := range holds {
+			busy[[2]string{h.Wallet, h.AmountUnits}] = !h.HeldUntil.Before(now)
+		}
+		for i, c := range window {
+			for j, w := range wallets {
+				if (from+i == 0 && j == 0) || busy[[2]string{w, c.units}] {
+					continue
+				}
+				if ok, err := try(w, c); ok || err != nil {
+					return ok, err
+				}
 			}
 		}
 	}
