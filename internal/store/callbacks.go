@@ -280,21 +280,6 @@ func (s *Store) inQueueTx(ctx context.Context, fn func(tx *Tx) error) error {
 	return err
 }
 
-func (s *Store) runTx(ctx context.Context, opts *sql.TxOptions, fn func(tx *Tx) error) error {
-	sqlTx, err := s.db.BeginTx(ctx, opts)
-	if err != nil {
-		return fmt.Errorf("begin transaction: %w", err)
-	}
-	if err := fn(&Tx{conn: conn{q: sqlTx, d: s.d}, tx: sqlTx}); err != nil {
-		_ = sqlTx.Rollback()
-		return err
-	}
-	if err := sqlTx.Commit(); err != nil {
-		return fmt.Errorf("commit: %w", err)
-	}
-	return nil
-}
-
 // isRetryable reports a deadlock or serialization failure, after which
 // the whole transaction may simply be run again.
 func isRetryable(err error) bool {

@@ -104,5 +104,6 @@ func openSQLite(path string) (*Store, error) {
 	}
 	r.SetMaxOpenConns(4)
 	r.SetMaxIdleConns(4)
-	return &Store{conn: conn{q: w, d: SQLite}, db: w, rdb: r, read: conn{q: r, d: SQLite}}, nil
+	return &Store{conn: conn{q: w, d: SQLite, stmts: newStmtCache(w)}, db: w, rdb: r,
+		read: conn{q: r, d: SQLite, stmts: newStmtCache(r)}}, nil
 }

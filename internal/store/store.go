@@ -33,8 +33,9 @@ type querier interface {
 
 // conn carries the query methods shared by Store and Tx.
 type conn struct {
-	q querier
-	d Dialect
+	q     querier
+	d     Dialect
+	stmts *stmtCache // SQLite only; nil elsewhere
 }
 
 // Store is an open database.
@@ -55,15 +56,27 @@ type Tx struct {
 func (c conn) Dialect() Dialect { return c.d }
 
 func (c conn) exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
-	return c.q.ExecContext(ctx, c.d.Rebind(q), args...)
+	q = c.d.Rebind(q)
+	if st := c.stmt(ctx, q); st != nil {
+		return st.ExecContext(ctx, args...)
+	}
+	return c.q.ExecContext(ctx, q, args...)
 }
 
 func (c conn) query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
-	return c.q.QueryContext(ctx, c.d.Rebind(q), args...)
+	q = c.d.Rebind(q)
+	if st := c.stmt(ctx, q); st != nil {
+		return st.QueryContext(ctx, args...)
+	}
+	return c.q.QueryContext(ctx, q, args...)
 }
 
 func (c conn) queryRow(ctx context.Context, q string, args ...any) *sql.Row {
-	return c.q.QueryRowContext(ctx, c.d.Rebind(q), args...)
+	q = c.d.Rebind(q)
+	if st := c.stmt(ctx, q); st != nil {
+		return st.QueryRowContext(ctx, args...)
+	}
+	return c.q.QueryRowContext(ctx, q, args...)
 }
 
 // insertID runs an INSERT and returns the new row's id.
@@ -108,9 +121,9 @@ type ReadConn struct{ conn }
 // DB returns the writer pool, for health checks.
 func (s *Store) DB() *sql.DB { return s.db }
 
-// Close closes both pools.
+// Close closes the cached statements and both pools.
 func (s *Store) Close() error {
-	err := s.db.Close()
+	err := errors.Join(s.stmts.close(), s.read.stmts.close(), s.db.Close())
 	if s.rdb != s.db {
 		err = errors.Join(err, s.rdb.Close())
 	}
@@ -122,12 +135,18 @@ func (s *Store) Ping(ctx context.Context) error { return s.db.PingContext(ctx) }
 
 // InTx runs fn in a transaction, committing when fn returns nil.
 func (s *Store) InTx(ctx context.Context, fn func(tx *Tx) error) error {
-	sqlTx, err := s.db.BeginTx(ctx, nil)
+	return s.runTx(ctx, nil, fn)
+}
+
+// runTx runs fn in one transaction with opts, committing when fn returns
+// nil.
+func (s *Store) runTx(ctx context.Context, opts *sql.TxOptions, fn func(tx *Tx) error) error {
+	sqlTx, err := s.db.BeginTx(ctx, opts)
 	if err != nil {
 		return fmt.Errorf("begin transaction: %w", err)
 	}
-	tx := &Tx{conn: conn{q: sqlTx, d: s.d}, tx: sqlTx}
-	if err := fn(tx); err != nil {
+	defer s.stmts.prepareWanted(ctx)
+	if err := fn(&Tx{conn: conn{q: sqlTx, d: s.d, stmts: s.stmts}, tx: sqlTx}); err != nil {
 		_ = sqlTx.Rollback()
 		return err
 	}
