@@ -34,8 +34,8 @@ func (a *App) loop(name string, run func(ctx context.Context) error) {
 	a.loops = append(a.loops, Loop{Name: name, Run: run})
 }
 
-// buildCore wires the payment path: token, rates, payment rules, chain
-// watchers, callback worker and the merchant API.
+// buildCore wires the payment path: token, rates, callback
+// worker, payment rules, chain watchers and the merchant API.
 func (a *App) buildCore(ctx context.Context) error {
 	c, cfg := &a.c, a.cfg
 	c.tokens = admin.NewTokens(a.store, cfg.APIAuthToken, a.now)
@@ -51,7 +51,13 @@ func (a *App) buildCore(ctx context.Context) error {
 	c.rates = rate.NewRefresher(cfg.Rates, cfg.Orders.DefaultFiat, sources, a.metrics, a.now, a.log.Named("rate"))
 	a.loop("rates", c.rates.Run)
 
-	c.payment, err = payment.New(payment.Deps{Store: a.store, Config: cfg, Rates: c.rates, Metrics: a.metrics, Now: a.now, Log: a.log.Named("payment")})
+	c.worker = notify.NewWorker(notify.Options{Store: a.store, TokenFunc: c.tokens.Current, Callback: cfg.Callback,
+		Concurrency: cfg.QueueConcurrency, Levels: []int{cfg.QueueLevelCritical, cfg.QueueLevelDefault, cfg.QueueLevelLow},
+		Metrics: a.metrics, Log: a.log.Named("notify"), Now: a.now, Instance: a.instance})
+	a.loop("callbacks", c.worker.Run)
+
+	c.payment, err = payment.New(payment.Deps{Store: a.store, Config: cfg, Rates: c.rates, Metrics: a.metrics, Now: a.now,
+		Log: a.log.Named("payment"), Wake: c.worker.Wake})
 	if err != nil {
 		return err
 	}
@@ -63,11 +69,6 @@ func (a *App) buildCore(ctx context.Context) error {
 		return err
 	}
 	a.loop("chains", c.chains.Run)
-
-	c.worker = notify.NewWorker(notify.Options{Store: a.store, TokenFunc: c.tokens.Current, Callback: cfg.Callback,
-		Concurrency: cfg.QueueConcurrency, Levels: []int{cfg.QueueLevelCritical, cfg.QueueLevelDefault, cfg.QueueLevelLow},
-		Metrics: a.metrics, Log: a.log.Named("notify"), Now: a.now, Instance: a.instance})
-	a.loop("callbacks", c.worker.Run)
 
 	merchant, err := api.New(api.Deps{Config: cfg, Payment: c.payment, Progress: c.chains, Replay: a.guard, Token: c.tokens.Current,
 		URLCheck: func(ctx context.Context, raw string) error {

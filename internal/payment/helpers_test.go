@@ -4,6 +4,7 @@ import (
 	"context"
 	"math/big"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -54,6 +55,7 @@ type env struct {
 	clock *testClock
 	cfg   *config.Config
 	m     *metrics.Metrics
+	wakes *atomic.Int64 // calls of Deps.Wake
 }
 
 // newEnv builds a Service over st with rate 7.2 and the given config tweaks.
@@ -66,12 +68,13 @@ func newEnv(t *testing.T, st *store.Store, tweak func(*config.Config)) *env {
 	}
 	c := newClock()
 	m := metrics.New()
+	wakes := new(atomic.Int64)
 	svc, err := New(Deps{Store: st, Config: &cfg, Rates: fixedRate{rate: decimal.RequireFromString("7.2")},
-		Metrics: m, Now: c.Now, Log: zap.NewNop()})
+		Metrics: m, Now: c.Now, Log: zap.NewNop(), Wake: func() { wakes.Add(1) }})
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &env{svc: svc, st: st, clock: c, cfg: &cfg, m: m}
+	return &env{svc: svc, st: st, clock: c, cfg: &cfg, m: m, wakes: wakes}
 }
 
 func (e *env) addWallet(t *testing.T, chain string, n byte) string {

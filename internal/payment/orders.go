@@ -99,6 +99,7 @@ func (s *Service) expire(ctx context.Context, tx *store.Tx, o store.Order, now t
 			NextAttemptAt: now, CreatedAt: now}); err != nil {
 			return false, err
 		}
+		tx.AfterCommit(s.wake)
 	}
 	return true, nil
 }

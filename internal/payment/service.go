@@ -86,6 +86,10 @@ type Deps struct {
 	Metrics *metrics.Metrics
 	Now     func() time.Time
 	Log     *zap.Logger
+	// Wake, when set, is called after a transaction that queued a callback
+	// job has committed, so the callback worker delivers it now instead of
+	// at its next poll.
+	Wake func()
 }
 
 // Service applies the payment rules. It is safe for concurrent use.
@@ -101,6 +105,7 @@ type Service struct {
 	now     func() time.Time
 	log     *zap.Logger
 	group   *group // non-nil on SQLite: creates share transactions
+	wake    func() // never nil
 }
 
 // New checks the configuration it depends on and returns a Service.
@@ -116,7 +121,10 @@ func New(d Deps) (*Service, error) {
 	}
 	s := &Service{store: d.Store, orders: d.Config.Orders, cb: d.Config.Callback, prioPay: d.Config.QueueLevelCritical,
 		prioExp: d.Config.QueueLevelLow, tokens: map[string]chainToken{}, rates: d.Rates, metrics: d.Metrics,
-		now: d.Now, log: d.Log}
+		now: d.Now, log: d.Log, wake: d.Wake}
+	if s.wake == nil {
+		s.wake = func() {}
+	}
 	if d.Store.Dialect() == store.SQLite {
 		s.group = &group{st: d.Store}
 	}

@@ -123,6 +123,7 @@ func (s *Service) pay(ctx context.Context, tx *store.Tx, o store.Order, t store.
 		NextAttemptAt: now, CreatedAt: now}); err != nil {
 		return match{}, err
 	}
+	tx.AfterCommit(s.wake)
 	m := match{status: store.MatchPaid, tradeID: o.TradeID, paid: &o}
 	if late {
 		m.status, m.note = store.MatchLate, "paid after expiry, within late_payment_grace"

@@ -257,3 +257,53 @@ func TestStatusSeenConfirming(t *testing.T) {
 		}
 	})
 }
+
+// TestWakeAfterCommit: Deps.Wake runs once a transaction that queued a
+// callback has committed — a payment, an expiry with notify_expired — and
+// not for a rolled-back payment or a transfer that paid nothing.
+func TestWakeAfterCommit(t *testing.T) {
+	t.Parallel()
+	st := storetest.Open(t, store.SQLite)
+	ctx := context.Background()
+	e := newEnv(t, st, func(c *config.Config) { c.Callback.NotifyExpire = true })
+	e.addWallet(t, "tron", 1)
+	o, err := e.svc.CreateOrder(ctx, req("w1", "100"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := e.wakes.Load(); n != 0 {
+		t.Fatalf("create woke the worker %d times", n)
+	}
+	tr := insertTransfer(t, st, transferFor(o, "0xrolled", e.clock.Now()))
+	rollback := errors.New("scan failed after settling")
+	err = st.InTx(ctx, func(tx *store.Tx) error {
+		if err := e.svc.Settle(ctx, tx, []store.Transfer{tr}); err != nil {
+			return err
+		}
+		return rollback
+	})
+	if !errors.Is(err, rollback) || e.wakes.Load() != 0 || getOrder(t, st, o.TradeID).Status != store.OrderWaiting {
+		t.Fatalf("rolled-back payment: err %v, wakes %d", err, e.wakes.Load())
+	}
+	e.settle(t, transferFor(o, "0xpaid", e.clock.Now()))
+	if n := e.wakes.Load(); n != 1 || getOrder(t, st, o.TradeID).Status != store.OrderPaid {
+		t.Fatalf("after a committed payment: %d wakes, want 1", n)
+	}
+	other := transferFor(o, "0xstray", e.clock.Now())
+	other.AmountUnits = units("1")
+	if got := e.settle(t, other); got[0].MatchStatus != store.MatchUnmatched || e.wakes.Load() != 1 {
+		t.Fatalf("unmatched transfer: %+v, wakes %d", got[0], e.wakes.Load())
+	}
+	r := req("w2", "50")
+	r.Timeout = time.Minute
+	if _, err := e.svc.CreateOrder(ctx, r); err != nil {
+		t.Fatal(err)
+	}
+	e.clock.Add(2 * time.Minute)
+	if err := e.svc.runOnce(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if n := e.wakes.Load(); n != 2 {
+		t.Fatalf("after an expiry with notify_expired: %d wakes, want 2", n)
+	}
+}

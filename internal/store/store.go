@@ -49,8 +49,13 @@ type Store struct {
 // Tx is a database transaction; every query method of Store is on it too.
 type Tx struct {
 	conn
-	tx *sql.Tx
+	tx    *sql.Tx
+	after []func()
 }
+
+// AfterCommit registers fn to run once the transaction has committed (not
+// when it rolls back), e.g. to wake a worker for the rows it wrote.
+func (tx *Tx) AfterCommit(fn func()) { tx.after = append(tx.after, fn) }
 
 // Dialect returns the database flavour.
 func (c conn) Dialect() Dialect { return c.d }
@@ -146,12 +151,16 @@ func (s *Store) runTx(ctx context.Context, opts *sql.TxOptions, fn func(tx *Tx) 
 		return fmt.Errorf("begin transaction: %w", err)
 	}
 	defer s.stmts.prepareWanted(ctx)
-	if err := fn(&Tx{conn: conn{q: sqlTx, d: s.d, stmts: s.stmts}, tx: sqlTx}); err != nil {
+	tx := &Tx{conn: conn{q: sqlTx, d: s.d, stmts: s.stmts}, tx: sqlTx}
+	if err := fn(tx); err != nil {
 		_ = sqlTx.Rollback()
 		return err
 	}
 	if err := sqlTx.Commit(); err != nil {
 		return fmt.Errorf("commit: %w", err)
+	}
+	for _, f := range tx.after {
+		f()
 	}
 	return nil
 }
