@@ -96,10 +96,15 @@ func (a *Admin) enableTOTP(ctx context.Context, s *session, secret, code string)
 	if _, err := totp.DecodeSecret(secret); err != nil {
 		return errf(http.StatusBadRequest, "secret: %v", err)
 	}
-	if !totp.Validate(secret, strings.TrimSpace(code), a.now()) {
+	step, ok := totp.Match(secret, strings.TrimSpace(code), a.now())
+	if !ok {
 		return errf(http.StatusBadRequest, "code: wrong TOTP code for this secret (check the device clock)")
 	}
 	if err := a.st.SetAdminTOTP(ctx, s.admin.ID, strings.ToUpper(secret), a.now()); err != nil {
+		return err
+	}
+	// The code shown to enable TOTP cannot then log in.
+	if _, err := a.st.UseAdminTOTPStep(ctx, s.admin.ID, step); err != nil {
 		return err
 	}
 	a.audit(ctx, s, "auth.totp_enable", s.admin.Username, nil)

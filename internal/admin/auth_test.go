@@ -194,8 +194,20 @@ func TestTOTPSecondFactor(t *testing.T) {
 	expect(t, e.call("POST", "/admin/api/v1/auth/totp/enable", p.AccessToken, totpRequest{Secret: setup.Secret, Code: code}), 200, "")
 	expect(t, e.call("POST", "/admin/api/v1/auth/login", "", LoginRequest{Username: testUser, Password: testPassword}), 401, "TOTP code is required")
 	expect(t, e.call("POST", "/admin/api/v1/auth/login", "", LoginRequest{Username: testUser, Password: testPassword, TOTP: "123"}), 401, "wrong TOTP")
-	r = e.call("POST", "/admin/api/v1/auth/login", "", LoginRequest{Username: testUser, Password: testPassword, TOTP: totp.At(key, e.clock.now())})
-	expect(t, r, 200, "")
+	// The code that enabled TOTP cannot log in: each code is accepted once.
+	login := func(code string) reply {
+		return e.call("POST", "/admin/api/v1/auth/login", "", LoginRequest{Username: testUser, Password: testPassword, TOTP: code})
+	}
+	expect(t, login(code), 401, "used already")
+	e.clock.advance(totp.Step)
+	fresh := totp.At(key, e.clock.now())
+	expect(t, login(fresh), 200, "")
+	expect(t, login(fresh), 401, "used already")
+	// The previous step's code is still within the drift window, but older
+	// than the one used: refused too.
+	expect(t, login(code), 401, "used already")
+	e.clock.advance(totp.Step)
+	expect(t, login(totp.At(key, e.clock.now())), 200, "")
 	expect(t, e.call("POST", "/admin/api/v1/auth/totp/disable", p.AccessToken, totpRequest{Password: "nope-nope-nope"}), 403, "")
 	expect(t, e.call("POST", "/admin/api/v1/auth/totp/disable", p.AccessToken, totpRequest{Password: testPassword}), 200, "")
 	e.login(testUser, testPassword)

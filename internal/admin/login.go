@@ -76,7 +76,11 @@ func (a *Admin) login(ctx context.Context, req LoginRequest, ip string) (TokenPa
 		a.auditAs(ctx, adm.Username, ip, "auth.login_failed", "", map[string]any{"reason": "account locked"})
 		return TokenPair{}, a.lockedErr(adm, now)
 	}
-	if err := a.checkCredentials(adm, req, now); err != nil {
+	step, err := a.checkCredentials(adm, req, now)
+	if err == nil && adm.TOTPSecret != "" {
+		err = a.useTOTP(ctx, adm.ID, step)
+	}
+	if err != nil {
 		return TokenPair{}, a.loginFailed(ctx, adm, ip, err, now)
 	}
 	if err := a.st.AdminLoginSucceeded(ctx, adm.ID, now); err != nil {
@@ -92,30 +96,45 @@ func (a *Admin) login(ctx context.Context, req LoginRequest, ip string) (TokenPa
 
 var errTOTPRequired = errf(http.StatusUnauthorized, "a TOTP code is required for this account")
 
-func (a *Admin) checkCredentials(adm store.Admin, req LoginRequest, now time.Time) error {
+var errTOTPReused = errf(http.StatusUnauthorized, "this TOTP code was used already; wait for the next one")
+
+// checkCredentials checks the password and, for an account with TOTP, the
+// code; it returns the code's time step.
+func (a *Admin) checkCredentials(adm store.Admin, req LoginRequest, now time.Time) (uint64, error) {
 	if bcrypt.CompareHashAndPassword([]byte(adm.PasswordHash), []byte(req.Password)) != nil {
-		return errBadLogin
+		return 0, errBadLogin
 	}
 	if adm.Status != store.AdminActive {
-		return errf(http.StatusUnauthorized, "this admin account is disabled")
+		return 0, errf(http.StatusUnauthorized, "this admin account is disabled")
 	}
 	if adm.TOTPSecret == "" {
-		return nil
+		return 0, nil
 	}
 	if strings.TrimSpace(req.TOTP) == "" {
-		return errTOTPRequired
+		return 0, errTOTPRequired
 	}
-	if !totp.Validate(adm.TOTPSecret, strings.TrimSpace(req.TOTP), now) {
-		return errf(http.StatusUnauthorized, "wrong TOTP code")
+	step, ok := totp.Match(adm.TOTPSecret, strings.TrimSpace(req.TOTP), now)
+	if !ok {
+		return 0, errf(http.StatusUnauthorized, "wrong TOTP code")
 	}
-	return nil
+	return step, nil
+}
+
+// useTOTP spends the code of step for the admin: a code logs in once.
+func (a *Admin) useTOTP(ctx context.Context, id int64, step uint64) error {
+	fresh, err := a.st.UseAdminTOTPStep(ctx, id, step)
+	if err == nil && !fresh {
+		err = errTOTPReused
+	}
+	return err
 }
 
 // loginFailed counts a failure (a missing TOTP code is not one) and locks
 // the account when the policy says so.
 func (a *Admin) loginFailed(ctx context.Context, adm store.Admin, ip string, cause error, now time.Time) error {
-	if errors.Is(cause, errTOTPRequired) {
-		return cause
+	var he *httpError
+	if errors.Is(cause, errTOTPRequired) || !errors.As(cause, &he) {
+		return cause // not a failed attempt: a missing code, or a database error
 	}
 	upd, err := a.st.AdminLoginFailed(ctx, adm.ID, now, lockFor)
 	if err != nil {

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"math"
 	"time"
 )
 
@@ -112,6 +113,25 @@ func (c conn) SetAdminTOTP(ctx context.Context, id int64, secret string, now tim
 		return fmt.Errorf("set admin %d totp: %w", id, err)
 	}
 	return nil
+}
+
+// UseAdminTOTPStep records that an admin logged in with the TOTP code of
+// step. It returns false, changing nothing, when a code of that step or a
+// later one was used already: the code is a replay. The conditional update
+// decides between concurrent logins, on one instance or several.
+func (c conn) UseAdminTOTPStep(ctx context.Context, id int64, step uint64) (bool, error) {
+	if step > math.MaxInt64 {
+		return false, fmt.Errorf("use totp step of admin %d: step %d out of range", id, step)
+	}
+	res, err := c.exec(ctx, "UPDATE admins SET totp_last_step = ? WHERE id = ? AND totp_last_step < ?", int64(step), id, int64(step))
+	if err != nil {
+		return false, fmt.Errorf("use totp step of admin %d: %w", id, err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return false, fmt.Errorf("use totp step of admin %d: %w", id, err)
+	}
+	return n == 1, nil
 }
 
 // AdminLoginFailed counts one failed login of an admin and, in the same

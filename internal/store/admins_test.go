@@ -240,3 +240,27 @@ func TestCallbackJobCountsAndDeliveries(t *testing.T) {
 		}
 	})
 }
+
+// A TOTP step is spent once: the same or an older step is refused, on
+// every database.
+func TestUseAdminTOTPStep(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		a, err := s.CreateAdmin(ctx, "totp", "hash", time.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, c := range []struct {
+			step uint64
+			want bool
+		}{{59000000, true}, {59000000, false}, {58999999, false}, {59000001, true}, {59000001, false}} {
+			got, err := s.UseAdminTOTPStep(ctx, a.ID, c.step)
+			if err != nil || got != c.want {
+				t.Fatalf("use %d: step %d got %v %v, want %v", i, c.step, got, err, c.want)
+			}
+		}
+		if got, err := s.UseAdminTOTPStep(ctx, a.ID+1000, 1); err != nil || got {
+			t.Fatalf("unknown admin: %v %v", got, err)
+		}
+	})
+}

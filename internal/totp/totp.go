@@ -69,15 +69,29 @@ func At(key []byte, t time.Time) string {
 // Validate reports whether code is the code of secret at now or one step
 // before or after (clock drift).
 func Validate(secret, code string, now time.Time) bool {
+	_, ok := Match(secret, code, now)
+	return ok
+}
+
+// Match is Validate that also returns the time step (counter) whose code
+// matched, so a caller can refuse a code used before: a code stays valid
+// for up to three steps, and RFC 6238 §5.2 asks that it be accepted once.
+func Match(secret, code string, now time.Time) (uint64, bool) {
 	key, err := DecodeSecret(secret)
 	if err != nil || len(code) != Digits {
-		return false
+		return 0, false
 	}
+	var step uint64
 	ok := 0
 	for _, d := range []time.Duration{-Step, 0, Step} {
-		ok |= subtle.ConstantTimeCompare([]byte(At(key, now.Add(d))), []byte(code))
+		c := uint64(now.Add(d).Unix()) / uint64(Step/time.Second)
+		eq := subtle.ConstantTimeCompare([]byte(Code(key, c, Digits)), []byte(code))
+		if eq == 1 {
+			step = c
+		}
+		ok |= eq
 	}
-	return ok == 1
+	return step, ok == 1
 }
 
 // URI returns the otpauth:// URI an authenticator app scans.

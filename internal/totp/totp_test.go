@@ -55,3 +55,25 @@ func TestNewSecretRoundTrip(t *testing.T) {
 		t.Fatalf("uri %s", u)
 	}
 }
+
+// Match names the step whose code matched, wherever in the drift window
+// the code came from.
+func TestMatchStep(t *testing.T) {
+	secret := base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString([]byte("12345678901234567890"))
+	now := time.Unix(59, 0) // step 1; RFC 6238's code of step 1 is 287082
+	for _, c := range []struct {
+		at   time.Time
+		step uint64
+		ok   bool
+	}{
+		{now, 1, true},
+		{now.Add(Step), 1, true},  // one step late
+		{now.Add(-Step), 1, true}, // one step early
+		{now.Add(2 * Step), 0, false},
+	} {
+		step, ok := Match(secret, "287082", c.at)
+		if step != c.step || ok != c.ok {
+			t.Fatalf("at %v: step %d ok %v, want %d %v", c.at.Unix(), step, ok, c.step, c.ok)
+		}
+	}
+}
