@@ -8,8 +8,18 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/page"
 	cdp "github.com/chromedp/chromedp"
 )
+
+// loading runs click and waits for the page it loads, so that the next
+// wait cannot match an element of the page before.
+func loading(click cdp.Action[cdp.Void]) cdp.Action[cdp.Void] {
+	return cdp.Func(func(ctx context.Context, t *cdp.Target) error {
+		_, err := cdp.WaitEvent(page.LoadEventFired, nil, click)(ctx, t)
+		return err
+	})
+}
 
 // chromium starts headless Chromium for one test (required in CI).
 func chromium(t *testing.T) context.Context {
@@ -86,7 +96,7 @@ func TestConsoleInBrowser(t *testing.T) {
 	}
 	link := `#orders-table a[href="/admin/orders/` + o.TradeID + `"]`
 	browse(t, ctx, "find the order by tx hash", cdp.Navigate(u+"/admin/orders"), cdp.WaitVisible(sel("#order-search")),
-		cdp.SendKeys(sel("#order-search"), tx.TxHash), cdp.Click(sel("#order-search-submit")),
+		cdp.SendKeys(sel("#order-search"), tx.TxHash), loading(cdp.Click(sel("#order-search-submit"))),
 		cdp.WaitVisible(sel(link)), cdp.Click(sel(link)), cdp.WaitVisible(sel("#order-trade-id")))
 	text = read(t, ctx, cdp.Text(sel("#order-status")))
 	if text != "paid" {

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	cdppage "github.com/chromedp/cdproto/page"
 	cdp "github.com/chromedp/chromedp"
 
 	"github.com/epusdt/epusdt/internal/config"
@@ -114,6 +115,16 @@ func get[T any](p page, a cdp.Action[T]) T {
 
 func css(s string) cdp.CSS { return cdp.CSS(s) }
 
+// loading runs click and waits for the page it loads, so that the next
+// wait cannot match an element of the page before (the unfiltered order
+// list shows the order a search is about to find).
+func loading(click cdp.Action[cdp.Void]) cdp.Action[cdp.Void] {
+	return cdp.Func(func(ctx context.Context, t *cdp.Target) error {
+		_, err := cdp.WaitEvent(cdppage.LoadEventFired, nil, click)(ctx, t)
+		return err
+	})
+}
+
 func countOf(p page, sel string) int {
 	return get(p, cdp.Evaluate[int](`document.querySelectorAll(`+"`"+sel+"`"+`).length`))
 }
@@ -137,7 +148,7 @@ func TestBrowserConsole(t *testing.T) {
 	}
 	link := `#orders-table a[href="/admin/orders/TBROWSER01"]`
 	p.do("find order", cdp.Navigate(u+"/admin/orders"), cdp.WaitVisible(css("#order-search")),
-		cdp.SendKeys(css("#order-search"), o.BlockTransactionID), cdp.Click(css("#order-search-submit")),
+		cdp.SendKeys(css("#order-search"), o.BlockTransactionID), loading(cdp.Click(css("#order-search-submit"))),
 		cdp.WaitVisible(css(link)), cdp.Click(css(link)), cdp.WaitVisible(css("#order-trade-id")))
 	if st, n := get(p, cdp.Text(css("#order-status"))), countOf(p, "#deliveries tr.delivery"); st != "paid" || n != 1 {
 		t.Fatalf("detail: status %q, %d attempts", st, n)
