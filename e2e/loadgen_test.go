@@ -39,7 +39,7 @@ func TestLoadgenAgainstGateway(t *testing.T) {
 	}
 	out = run("settle", "-url", g.base(), "-token", apiToken, "-rpc", chain.RPC, "-trade-type", "usdt.erc20",
 		"-token-name", "usdt6", "-n", "4", "-batch", "2")
-	if !regexp.MustCompile(`detection latency after settlement: p50 .*\(4 samples\)\ncallback delay after paid: p50 .*\(4 samples\)`).MatchString(out) {
+	if !regexp.MustCompile(`detection latency after settlement: p50 .*\(4 samples\)\ncallback received after settlement: p50 .*\(4 samples\)`).MatchString(out) {
 		t.Errorf("settle summary: %q", out)
 	}
 	out = run("rpc-cost", "-url", g.base(), "-rpc", chain.RPC, "-chain", "ethereum", "-blocks", "30", "-finality-lag", "2")

@@ -8,7 +8,7 @@
 #
 #   create throughput at c=1, 8 and 32   loadgen create (orders/s, p50/p95/p99)
 #   detection latency after settlement   loadgen settle (finalized tag covers the block → status 2)
-#   callback delay                       loadgen settle (status 2 → callback received by a local merchant)
+#   callback delay                       loadgen settle (settled → callback received by a local merchant)
 #   RPC calls per 1,000 blocks           loadgen rpc-cost (1,000 blocks mined at once, until the cursor caught up)
 #   peak RSS of the gateway              VmHWM from /proc/<pid>/status after all of the above
 #

@@ -3,7 +3,7 @@
 //
 //	loadgen create   -url URL -token T -c 32 -n 5000      create orders at a concurrency: orders/s, p50/p95/p99
 //	loadgen settle   -url URL -token T -rpc DEVCHAIN -n 30  pay orders on devchain: detection latency after
-//	                                                        settlement, callback delay (runs its own merchant)
+//	                                                        settlement, callback received after settlement (runs its own merchant)
 //	loadgen rpc-cost -url URL -rpc DEVCHAIN -blocks 1000    RPC calls the gateway makes while 1,000 blocks pass
 //
 // Orders are signed like the Epusdt PHP plugins sign them (ksort, skip
