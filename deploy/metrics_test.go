@@ -52,7 +52,8 @@ func knownMetrics(t *testing.T) map[string]map[string]bool {
 				}
 			}
 			add(sm[1], labels...)
-			if _, isHist := c.(*prometheus.HistogramVec); isHist {
+			switch c.(type) {
+			case *prometheus.HistogramVec, prometheus.Histogram:
 				add(sm[1]+"_bucket", append(labels, "le")...)
 				add(sm[1]+"_sum", labels...)
 				add(sm[1]+"_count", labels...)

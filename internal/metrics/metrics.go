@@ -38,6 +38,7 @@ type Metrics struct {
 	CallbackFailed    prometheus.Counter     // jobs that exhausted their retries
 	CallbackQueue     prometheus.Gauge       // due + pending jobs
 	CallbackOldestAge prometheus.Gauge       // seconds
+	CallbackDelay     prometheus.Histogram   // event (paid, expired) → first acknowledgement
 
 	RateValue *prometheus.GaugeVec // fiat
 	RateAge   *prometheus.GaugeVec // fiat
@@ -81,6 +82,8 @@ func New() *Metrics {
 		CallbackFailed:    f.counter("callback_failed_total", "Callbacks that exhausted their retries."),
 		CallbackQueue:     f.gauge("callback_queue_depth", "Callback jobs pending delivery."),
 		CallbackOldestAge: f.gauge("callback_oldest_due_age_seconds", "Age of the oldest due callback job."),
+		CallbackDelay: f.hist("callback_delivery_delay_seconds", "Time from an order event (paid, expired) to the merchant's first acknowledgement of its callback, retries included.",
+			[]float64{.005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30, 60, 300, 1800, 3600, 21600}),
 
 		RateValue: f.gaugeVec("rate_value", "Current fiat per USDT rate.", "fiat"),
 		RateAge:   f.gaugeVec("rate_age_seconds", "Age of the current rate.", "fiat"),
@@ -116,6 +119,12 @@ func (f factory) gauge(name, help string) prometheus.Gauge {
 	g := prometheus.NewGauge(prometheus.GaugeOpts{Namespace: "epusdt", Name: name, Help: help})
 	f.r.MustRegister(g)
 	return g
+}
+
+func (f factory) hist(name, help string, buckets []float64) prometheus.Histogram {
+	h := prometheus.NewHistogram(prometheus.HistogramOpts{Namespace: "epusdt", Name: name, Help: help, Buckets: buckets})
+	f.r.MustRegister(h)
+	return h
 }
 
 func (f factory) histVec(name, help string, labels ...string) *prometheus.HistogramVec {

@@ -87,6 +87,10 @@ func (w *Worker) report(j store.CallbackJob, a store.CallbackAttempt, recErr err
 	switch a.Status {
 	case store.CallbackDelivered:
 		w.o.Log.Info("callback delivered", fields...)
+		if w.o.Metrics != nil && j.DeliveredAt == nil { // the first acknowledgement, not a resend's
+			// d.CreatedAt is when the attempt ended.
+			w.o.Metrics.CallbackDelay.Observe(max(d.CreatedAt.Sub(j.CreatedAt), 0).Seconds())
+		}
 	case store.CallbackPending:
 		w.o.Log.Warn("callback attempt failed; will retry", append(fields, zap.Time("next_attempt_at", a.NextAttemptAt))...)
 	case store.CallbackFailed:

@@ -185,7 +185,21 @@ func TestRetriesOnSchedule(t *testing.T) {
 		if o.CallbackNum != 6 || o.CallbackConfirm != 1 {
 			t.Fatalf("order callback_num=%d confirm=%d", o.CallbackNum, o.CallbackConfirm)
 		}
+		// The delay counts from the job's creation to the acknowledgement,
+		// the retries' waits included.
+		n, sum := histogram(ws.metrics.CallbackDelay)
+		if want := clk.Now().Sub(job.CreatedAt).Seconds(); n != 1 || sum != want {
+			t.Fatalf("callback delay: %d samples summing to %vs, want 1 of %vs", n, sum, want)
+		}
 	})
+}
+
+func histogram(h prometheus.Histogram) (uint64, float64) {
+	var m dto.Metric
+	if err := h.Write(&m); err != nil {
+		panic(err)
+	}
+	return m.GetHistogram().GetSampleCount(), m.GetHistogram().GetSampleSum()
 }
 
 func TestExhaustedThenResend(t *testing.T) {
