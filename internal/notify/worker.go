@@ -20,9 +20,6 @@ import (
 // DefaultPollInterval is how often an idle worker looks for due jobs.
 const DefaultPollInterval = 200 * time.Millisecond
 
-// statsEvery is how often Run refreshes the queue depth and age gauges.
-const statsEvery = 5 * time.Second
-
 // Options configure a Worker.
 type Options struct {
 	Store        *store.Store
@@ -144,17 +141,12 @@ func (w *Worker) Run(ctx context.Context) error {
 func (w *Worker) dispatch(ctx context.Context, queue chan<- store.CallbackJob, done <-chan struct{}) {
 	conc := w.o.Concurrency
 	held := 0
-	var statsAt time.Time
 	for {
 		if held <= conc && ctx.Err() == nil {
 			for _, j := range w.claim(ctx, 2*conc-held) {
 				held++
 				queue <- j
 			}
-		}
-		if now := w.o.Now(); now.Sub(statsAt).Abs() >= statsEvery {
-			statsAt = now
-			w.updateStats(ctx)
 		}
 		select {
 		case <-ctx.Done():
@@ -234,24 +226,6 @@ func share(levels []int, n int) map[int]int {
 		}
 	}
 	return got
-}
-
-// updateStats refreshes the queue depth and oldest-due-age gauges.
-func (w *Worker) updateStats(ctx context.Context) {
-	if w.o.Metrics == nil {
-		return
-	}
-	n, oldest, err := w.o.Store.CallbackQueueStats(ctx)
-	if err != nil {
-		w.logErr(ctx, "read callback queue stats", err)
-		return
-	}
-	w.o.Metrics.CallbackQueue.Set(float64(n))
-	age := 0.0
-	if oldest != nil {
-		age = max(w.o.Now().Sub(*oldest).Seconds(), 0)
-	}
-	w.o.Metrics.CallbackOldestAge.Set(age)
 }
 
 // logErr logs a store error at most every 30 s, so a database outage does

@@ -30,8 +30,8 @@ func (s *Service) Run(ctx context.Context) error {
 	}
 }
 
-// runOnce expires every waiting order past its expiry, deletes slots whose
-// hold ended, and updates the held-slot gauge.
+// runOnce expires every waiting order past its expiry and deletes slots
+// whose hold ended. (The held-slot gauge is ops' collector's.)
 func (s *Service) runOnce(ctx context.Context) error {
 	now := s.clock()
 	for {
@@ -48,17 +48,8 @@ func (s *Service) runOnce(ctx context.Context) error {
 			break
 		}
 	}
-	if _, err := s.store.DeleteExpiredSlots(ctx, now); err != nil {
-		return err
-	}
-	counts, err := s.store.Read().HeldSlotCounts(ctx, now)
-	if err != nil {
-		return err
-	}
-	for chain := range s.tokens {
-		s.metrics.SlotsHeld.WithLabelValues(chain).Set(float64(counts[chain]))
-	}
-	return nil
+	_, err := s.store.DeleteExpiredSlots(ctx, now)
+	return err
 }
 
 // expireAll expires due orders in one transaction and counts them once it

@@ -20,7 +20,7 @@ type OpsGauges struct {
 // on the read pool.
 func (s *Store) OpsGauges(ctx context.Context, now time.Time) (OpsGauges, error) {
 	r := s.read
-	g := OpsGauges{SlotsHeld: map[string]int{}, CheckedAt: now}
+	g := OpsGauges{CheckedAt: now}
 	var oldest sql.NullInt64
 	err := r.queryRow(ctx, `SELECT COUNT(*), MIN(CASE WHEN next_attempt_at <= ? THEN next_attempt_at END)
  FROM callback_jobs WHERE status = 'pending'`, MS(now)).Scan(&g.CallbackPending, &oldest)
@@ -28,21 +28,8 @@ func (s *Store) OpsGauges(ctx context.Context, now time.Time) (OpsGauges, error)
 		return g, fmt.Errorf("read callback backlog: %w", err)
 	}
 	g.OldestDue = fromNullMS(oldest)
-	rows, err := r.query(ctx, "SELECT chain, COUNT(*) FROM amount_slots WHERE held_until >= ? GROUP BY chain", MS(now))
-	if err != nil {
-		return g, fmt.Errorf("count held amount slots: %w", err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var chain string
-		var n int
-		if err := rows.Scan(&chain, &n); err != nil {
-			return g, fmt.Errorf("count held amount slots: %w", err)
-		}
-		g.SlotsHeld[chain] = n
-	}
-	if err := rows.Err(); err != nil {
-		return g, fmt.Errorf("count held amount slots: %w", err)
+	if g.SlotsHeld, err = r.HeldSlotCounts(ctx, now); err != nil {
+		return g, err
 	}
 	return g, nil
 }
