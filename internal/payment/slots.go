@@ -36,36 +36,18 @@ func (s *Service) candidates(base decimal.Decimal, decimals, from, n int) ([]can
 // from base, and for each amount the wallets in order — for o and fills in
 // o's wallet and amounts. The slot row is inserted in tx, so it commits or
 // rolls back with the order; the unique key decides between concurrent
-// requests. The first pair is tried directly (the common case); only when
-// it is taken are the holds of all candidates read, to skip taken pairs
-// without trying each.
+// requests.
+//
+// The holds are read a window of amounts at a time — one amount, then
+// four, then sixteen … — because the first free pair is nearly always
+// among the first amounts, and reading every candidate's holds costs in
+// proportion to how many orders wait. Only pairs the read shows free are
+// inserted, and only a hold the read shows ended is reclaimed: a blind
+// insert or delete on a held pair would, on MySQL, lock that key and the
+// gap before it until commit and make concurrent creates wait.
 func (s *Service) claimSlot(ctx context.Context, tx *store.Tx, o *store.Order, wallets []string, base decimal.Decimal, now time.Time) (bool, error) {
-	held := o.ExpiresAt.Add(s.orders.LatePaymentGrace)
-	try := func(wallet string, c candidate) (bool, error) {
-		ok, err := tx.ClaimSlot(ctx, store.Slot{Chain: o.Chain, TokenContract: o.TokenContract, Wallet: wallet,
-			AmountUnits: c.units, TradeID: o.TradeID, HeldUntil: held, CreatedAt: now}, now)
-		if ok {
-			o.Token, o.AmountUnits, o.ActualAmount = wallet, c.units, money.Format(c.amount)
-		}
-		return ok, err
-	}
-	first, err := s.candidates(base, o.Decimals, 0, 1)
-	if err != nil {
-		return false, err
-	}
-	if ok, err := try(wallets[0], first[0]); ok || err != nil {
-		return ok, err
-	}
-	return s.claimFree(ctx, tx, o, wallets, base, try, now)
-}
-
-// claimFree tries the free pairs in order (the first pair was tried
-// already). It reads the holds of a window of candidates at a time — one
-// amount, then four, then sixteen … — because the first free pair is nearly
-// always among the first amounts, and reading the holds of every candidate
-// costs in proportion to how many orders wait.
-func (s *Service) claimFree(ctx context.Context, tx *store.Tx, o *store.Order, wallets []string, base decimal.Decimal,
-	try func(string, candidate) (bool, error), now time.Time) (bool, error) {
+	slot := store.Slot{Chain: o.Chain, TokenContract: o.TokenContract, TradeID: o.TradeID,
+		HeldUntil: o.ExpiresAt.Add(s.orders.LatePaymentGrace), CreatedAt: now}
 	tries := s.orders.AmountMaxTries
 	for from, size := 0, 1; from < tries; from, size = from+size, size*4 {
 		window, err := s.candidates(base, o.Decimals, from, min(size, tries-from))
@@ -80,16 +62,27 @@ func (s *Service) claimFree(ctx context.Context, tx *store.Tx, o *store.Order, w
 		if err != nil {
 			return false, err
 		}
-		busy := make(map[[2]string]bool, len(holds))
+		heldUntil := make(map[[2]string]time.Time, len(holds))
 		for _, h := range holds {
-			busy[[2]string{h.Wallet, h.AmountUnits}] = !h.HeldUntil.Before(now)
+			heldUntil[[2]string{h.Wallet, h.AmountUnits}] = h.HeldUntil
 		}
-		for i, c := range window {
-			for j, w := range wallets {
-				if (from+i == 0 && j == 0) || busy[[2]string{w, c.units}] {
+		for _, c := range window {
+			for _, w := range wallets {
+				until, taken := heldUntil[[2]string{w, c.units}]
+				if taken && !until.Before(now) {
 					continue
 				}
-				if ok, err := try(w, c); ok || err != nil {
+				slot.Wallet, slot.AmountUnits = w, c.units
+				var ok bool
+				if taken {
+					ok, err = tx.ClaimSlot(ctx, slot, now) // reclaims the ended hold
+				} else {
+					ok, err = tx.InsertSlot(ctx, slot) // false: taken meanwhile
+				}
+				if err != nil || ok {
+					if ok {
+						o.Token, o.AmountUnits, o.ActualAmount = w, c.units, money.Format(c.amount)
+					}
 					return ok, err
 				}
 			}

@@ -62,7 +62,7 @@ func (c conn) SlotHolds(ctx context.Context, chain, contract string, units []str
 // false, without error and without aborting the transaction, when another
 // order holds the slot.
 func (c conn) ClaimSlot(ctx context.Context, s Slot, now time.Time) (bool, error) {
-	ok, err := c.insertSlot(ctx, s)
+	ok, err := c.InsertSlot(ctx, s)
 	if err != nil || ok {
 		return ok, err
 	}
@@ -74,10 +74,13 @@ func (c conn) ClaimSlot(ctx context.Context, s Slot, now time.Time) (bool, error
 	if n, err := res.RowsAffected(); err != nil || n == 0 {
 		return false, err
 	}
-	return c.insertSlot(ctx, s)
+	return c.InsertSlot(ctx, s)
 }
 
-func (c conn) insertSlot(ctx context.Context, s Slot) (bool, error) {
+// InsertSlot holds s for s.TradeID if no row holds its (chain, token
+// contract, wallet, amount), ended or not; it returns false, without error
+// and without aborting the transaction, when one does.
+func (c conn) InsertSlot(ctx context.Context, s Slot) (bool, error) {
 	res, err := c.exec(ctx, c.d.InsertIgnore(`INSERT INTO amount_slots (chain, token_contract, wallet, amount_units, trade_id,
  held_until, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`),
 		s.Chain, s.TokenContract, s.Wallet, s.AmountUnits, s.TradeID, MS(s.HeldUntil), MS(s.CreatedAt))
