@@ -100,11 +100,8 @@ func (a *Admin) enableTOTP(ctx context.Context, s *session, secret, code string)
 	if !ok {
 		return errf(http.StatusBadRequest, "code: wrong TOTP code for this secret (check the device clock)")
 	}
-	if err := a.st.SetAdminTOTP(ctx, s.admin.ID, strings.ToUpper(secret), a.now()); err != nil {
-		return err
-	}
-	// The code shown to enable TOTP cannot then log in.
-	if _, err := a.st.UseAdminTOTPStep(ctx, s.admin.ID, step); err != nil {
+	// Recording the enabling code's step means that code cannot then log in.
+	if err := a.st.SetAdminTOTP(ctx, s.admin.ID, strings.ToUpper(secret), step, a.now()); err != nil {
 		return err
 	}
 	a.audit(ctx, s, "auth.totp_enable", s.admin.Username, nil)
@@ -115,7 +112,7 @@ func (a *Admin) disableTOTP(ctx context.Context, s *session, password string) er
 	if err := a.checkCurrent(s, password); err != nil {
 		return err
 	}
-	if err := a.st.SetAdminTOTP(ctx, s.admin.ID, "", a.now()); err != nil {
+	if err := a.st.SetAdminTOTP(ctx, s.admin.ID, "", 0, a.now()); err != nil {
 		return err
 	}
 	a.audit(ctx, s, "auth.totp_disable", s.admin.Username, nil)

@@ -103,9 +103,16 @@ func (c conn) SetAdminPassword(ctx context.Context, id int64, passwordHash strin
 	return nil
 }
 
-// SetAdminTOTP sets (or with "" clears) an admin's TOTP secret.
-func (c conn) SetAdminTOTP(ctx context.Context, id int64, secret string, now time.Time) error {
-	err := c.execOne(ctx, "UPDATE admins SET totp_secret = ?, updated_at = ? WHERE id = ?", secret, MS(now), id)
+// SetAdminTOTP sets (or with "" clears) an admin's TOTP secret and, in the
+// same statement, the last time step used (the step of the code that
+// enabled it, so that code cannot then log in; 0 when clearing).
+func (c conn) SetAdminTOTP(ctx context.Context, id int64, secret string, usedStep uint64, now time.Time) error {
+	step, err := stepArg(usedStep)
+	if err != nil {
+		return fmt.Errorf("set admin %d totp: %w", id, err)
+	}
+	err = c.execOne(ctx, "UPDATE admins SET totp_secret = ?, totp_last_step = ?, updated_at = ? WHERE id = ?",
+		secret, step, MS(now), id)
 	if errors.Is(err, ErrConflict) {
 		return ErrNotFound
 	}
@@ -120,10 +127,11 @@ func (c conn) SetAdminTOTP(ctx context.Context, id int64, secret string, now tim
 // later one was used already: the code is a replay. The conditional update
 // decides between concurrent logins, on one instance or several.
 func (c conn) UseAdminTOTPStep(ctx context.Context, id int64, step uint64) (bool, error) {
-	if step > math.MaxInt64 {
-		return false, fmt.Errorf("use totp step of admin %d: step %d out of range", id, step)
+	arg, err := stepArg(step)
+	if err != nil {
+		return false, fmt.Errorf("use totp step of admin %d: %w", id, err)
 	}
-	res, err := c.exec(ctx, "UPDATE admins SET totp_last_step = ? WHERE id = ? AND totp_last_step < ?", int64(step), id, int64(step))
+	res, err := c.exec(ctx, "UPDATE admins SET totp_last_step = ? WHERE id = ? AND totp_last_step < ?", arg, id, arg)
 	if err != nil {
 		return false, fmt.Errorf("use totp step of admin %d: %w", id, err)
 	}
@@ -132,6 +140,14 @@ func (c conn) UseAdminTOTPStep(ctx context.Context, id int64, step uint64) (bool
 		return false, fmt.Errorf("use totp step of admin %d: %w", id, err)
 	}
 	return n == 1, nil
+}
+
+// stepArg is a TOTP time step as the BIGINT column stores it.
+func stepArg(step uint64) (int64, error) {
+	if step > math.MaxInt64 {
+		return 0, fmt.Errorf("totp step %d out of range", step)
+	}
+	return int64(step), nil
 }
 
 // AdminLoginFailed counts one failed login of an admin and, in the same

@@ -49,7 +49,7 @@ func TestAdminsAndLockout(t *testing.T) {
 		if err := s.SetAdminPassword(ctx, a.ID, "hash2", later); err != nil {
 			t.Fatal(err)
 		}
-		if err := s.SetAdminTOTP(ctx, a.ID, "SECRET", later); err != nil {
+		if err := s.SetAdminTOTP(ctx, a.ID, "SECRET", 7, later); err != nil {
 			t.Fatal(err)
 		}
 		got, _ = s.GetAdminByName(ctx, "alice")
@@ -258,6 +258,13 @@ func TestUseAdminTOTPStep(t *testing.T) {
 			if err != nil || got != c.want {
 				t.Fatalf("use %d: step %d got %v %v, want %v", i, c.step, got, err, c.want)
 			}
+		}
+		// Enabling TOTP records the enabling code's step with the secret.
+		if err := s.SetAdminTOTP(ctx, a.ID, "SECRET", 59000005, time.Now()); err != nil {
+			t.Fatal(err)
+		}
+		if got, err := s.UseAdminTOTPStep(ctx, a.ID, 59000005); err != nil || got {
+			t.Fatalf("the enabling step used again: %v %v", got, err)
 		}
 		if got, err := s.UseAdminTOTPStep(ctx, a.ID+1000, 1); err != nil || got {
 			t.Fatalf("unknown admin: %v %v", got, err)
