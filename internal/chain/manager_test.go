@@ -53,6 +53,15 @@ func TestManagerRunsEnabledChains(t *testing.T) {
 	if got := sink.all(); len(got) != 1 || got[0].TxHash != tx {
 		t.Fatalf("settled %+v", got)
 	}
+	// The pass that settled the payment goes on to the unsettled blocks;
+	// let it complete before stopping, or the stop cancels it before it
+	// records its success.
+	for m.States()[address.Ethereum].LastSuccess.IsZero() {
+		if time.Since(settledAt) > 20*time.Second {
+			t.Fatalf("no scan pass completed: %+v", m.States()[address.Ethereum])
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
 	stop()
 	if err := <-done; err != nil {
 		t.Fatalf("Run: %v", err)
